@@ -1,0 +1,74 @@
+"""FastAPI application factory.  Thin: every route calls into the ``screening`` library.
+
+State available to routes (set in the lifespan, loaded once):
+- ``app.state.settings``  : screening.settings.Settings
+- ``app.state.screener``  : screening.screener.Screener
+- ``app.state.db``        : sqlalchemy sessionmaker (tables created on start-up)
+- ``app.state.engine``    : sqlalchemy Engine
+Feature routers are modules in ``api/routes`` exposing ``router`` and optionally
+``async def startup(app)`` / ``async def shutdown(app)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from screening.settings import Settings
+
+ROUTE_MODULES = [
+    "api.routes.health",
+    "api.routes.scripts",
+    "api.routes.comments",
+    "api.routes.live",
+    "api.routes.console",
+]
+
+
+def _route_modules():
+    mods = []
+    for name in ROUTE_MODULES:
+        try:
+            mods.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return mods
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    mods = _route_modules()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from screening.db import init_db, make_engine
+        from screening.screener import Screener
+
+        app.state.settings = settings
+        app.state.screener = Screener.load(settings.lexicon_dir)
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        app.state.engine = make_engine(settings.db_url or f"sqlite:///{Path(settings.data_dir).resolve() / 'screening.db'}")
+        app.state.db = init_db(app.state.engine)
+        for m in mods:
+            if hasattr(m, "startup"):
+                await m.startup(app)
+        try:
+            yield
+        finally:
+            for m in reversed(mods):
+                if hasattr(m, "shutdown"):
+                    await m.shutdown(app)
+            app.state.engine.dispose()
+
+    app = FastAPI(title="直播电商合规审核服务 (screening)", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    from api.limits import BodySizeLimit
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    for m in mods:
+        app.include_router(m.router)
+    return app
