@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from screening import __version__
+from screening.errors import CliError  # noqa: F401  (re-exported for sub-commands)
 
 # module name -> each exposes register(subparsers) that sets a ``func`` default
 COMMAND_MODULES = [
@@ -21,14 +22,6 @@ COMMAND_MODULES = [
     "screening.cli_listen",
     "screening.cli_keys",
 ]
-
-
-class CliError(Exception):
-    """An expected failure: message for the user, exit code."""
-
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code
 
 
 def build_parser() -> argparse.ArgumentParser:

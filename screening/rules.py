@@ -67,12 +67,16 @@ def load_context(directory: Path) -> Context:
         raise LexiconError(f"上下文规则文件 {path.name} 无效: {exc!r}") from exc
 
 
+_BACK = 80  # how far back to look for a sentence start
+
+
 def _bounds(text: str, start: int, end: int, sep: re.Pattern) -> tuple[int, int]:
-    lo = start
-    while lo > 0 and not sep.match(text[lo - 1]):
-        lo -= 1
-    m = sep.search(text, end)
-    return lo, (m.start() if m else len(text))
+    lo = max(0, start - _BACK)
+    last = None
+    for last in sep.finditer(text, lo, start):
+        pass
+    m = sep.search(text, end, end + _BACK)
+    return (last.end() if last else lo), (m.start() if m else min(len(text), end + _BACK))
 
 
 def sentence(text: str, start: int, end: int) -> tuple[int, int]:

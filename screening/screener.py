@@ -43,6 +43,16 @@ def _tokens(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _word_len(text: str, pos: int) -> int:
+    """Length of the longest jieba dictionary word starting at ``pos`` (1 if none)."""
+    freq = _jieba().dt.FREQ
+    for n in (4, 3, 2):
+        w = text[pos : pos + n]
+        if len(w) == n and freq.get(w):
+            return n
+    return 1
+
+
 def crosses_word(light: str, start: int, end: int, margin: int = 6) -> bool:
     """True if jieba puts a word boundary inside a word that straddles start or end."""
     lo, hi = max(0, start - margin), min(len(light), end + margin)
@@ -61,6 +71,7 @@ class _Cand:
     severity: Severity
     message: str
     suggestions: tuple[str, ...]
+    canonical: str = ""  # the span in canonical (EXACT) form
     generic: bool = False
 
     @property
@@ -134,12 +145,12 @@ class Screener:
         message = e.message
         plain = end - start == h.end - h.start  # nothing skipped inside the span
         if e.generic:
-            span = self._extend_generic(norm.light, start, end)
+            span = self._extend_generic(norm, h.start, h.end)
             if span is None:
                 return None
-            start, end = span
-            rest = norm.original[start:end][len(p.form):]
-            return _Cand(rule, start, end, severity, message, tuple(s + rest for s in e.suggestions), generic=True)
+            start, end = norm.span(*span)
+            rest = norm.text[span[0] : span[1]][len(p.form) :]
+            return _Cand(rule, start, end, severity, message, tuple(s + rest for s in e.suggestions), p.form, generic=True)
         if e.boundary and plain and not h.homophone and len(p.form) == 2 and p.variant == "exact":
             if crosses_word(norm.light, start, end):
                 return None
@@ -149,24 +160,21 @@ class Screener:
             message = f"疑似「{p.form}」的谐音写法：{message}"
             if source != "asr":
                 severity = Severity.WARNING
-        return _Cand(rule, start, end, severity, message, tuple(e.suggestions))
+        return _Cand(rule, start, end, severity, message, tuple(e.suggestions), norm.text[h.start : h.end])
 
-    def _extend_generic(self, light: str, start: int, end: int) -> tuple[int, int] | None:
-        """最 + the following word (by jieba), e.g. 最有意思; None if nothing follows."""
-        window = light[start : start + 8]
-        toks = _tokens(window)
-        if not toks:
+    def _extend_generic(self, norm: Normalized, start: int, end: int) -> tuple[int, int] | None:
+        """最 + the following dictionary word, e.g. 最有意思 (normalized coordinates)."""
+        text = norm.text
+        n = _word_len(text, start)
+        if n >= 2:
+            return start, start + n
+        nxt = text[end : end + 1]
+        if not nxt or not ("\u4e00" <= nxt <= "\u9fff" or nxt.isalpha()) or nxt == "\n":
             return None
-        s, e = toks[0]
-        if e - s == 1 and len(toks) > 1:
-            s2, e2 = toks[1]
-            word = window[s2:e2]
-            if word in self.context.generic_stop or not re.match(r"[\u4e00-\u9fffa-z]", word):
-                return None
-            e = e2
-        elif e - s == 1:
+        n = _word_len(text, end)
+        if text[end : end + n] in self.context.generic_stop:
             return None
-        return start, start + min(e, 6)
+        return start, min(end + n, start + 6)
 
     def _pattern(self, norm: Normalized, h: Hit, category: str) -> _Cand | None:
         rule, pat = h.payload.rule, h.payload.pattern
@@ -176,7 +184,7 @@ class Screener:
             ms, me = m.start() + lo, m.end() + lo
             if ms < te and ts < me:
                 e = rule.entry
-                return _Cand(rule, ms, me, rule.severity_for(category), e.message, tuple(e.suggestions))
+                return _Cand(rule, ms, me, rule.severity_for(category), e.message, tuple(e.suggestions), m.group(0))
         return None
 
     def _context(self, norm: Normalized, cands: list[_Cand]) -> list[_Cand]:
@@ -185,8 +193,7 @@ class Screener:
             if ctxrules.exception_reason(ctx, light, c.start, c.end, c.rule.area):
                 continue
             if c.rule.area == "absolute":
-                exact_text = light[c.start : c.end]
-                if ctxrules.ranking_qualified(ctx, light, _exact(exact_text), c.start, c.end):
+                if ctxrules.ranking_qualified(ctx, light, c.canonical, c.start, c.end):
                     c.severity = ctx.ranking_severity
                     c.message = ctx.ranking_message
                     c.suggestions = (norm.original[c.start : c.end] + ctx.ranking_suffix,)
@@ -215,12 +222,6 @@ class Screener:
                 if 2 <= len(t) <= 5 and t not in seen:
                     seen.append(t)
         return seen[:limit]
-
-
-def _exact(s: str) -> str:
-    from screening.normalize import exact
-
-    return exact(s)
 
 
 def _resolve(cands: list[_Cand]) -> list[_Cand]:
