@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: setup
+	$(VENV)/bin/screening keys bootstrap
 	$(VENV)/bin/screening serve
 
 test: setup

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -21,6 +20,7 @@ from screening.settings import Settings
 
 ROUTE_MODULES = [
     "api.routes.health",
+    "api.routes.admin",
     "api.routes.scripts",
     "api.routes.comments",
     "api.routes.live",
@@ -45,14 +45,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        from screening.db import init_db, make_engine
         from screening.screener import Screener
 
         app.state.settings = settings
         app.state.screener = Screener.load(settings.lexicon_dir)
-        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-        app.state.engine = make_engine(settings.db_url or f"sqlite:///{Path(settings.data_dir).resolve() / 'screening.db'}")
-        app.state.db = init_db(app.state.engine)
+        app.state.engine, app.state.db = settings.open_db()
         for m in mods:
             if hasattr(m, "startup"):
                 await m.startup(app)
@@ -67,8 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="直播电商合规审核服务 (screening)", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     from api.limits import BodySizeLimit
+    from api.security import AccessControl
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(AccessControl, get_state=lambda: app.state)  # outermost: refuse before reading bodies
     for m in mods:
         app.include_router(m.router)
     return app

@@ -20,3 +20,17 @@ class Settings(BaseSettings):
     max_comment_batch: int = 1000
     max_live_sessions: int = 4
     max_live_seconds: float = 6 * 3600
+    rate_limit_per_minute: int = 600
+
+    def database_url(self) -> str:
+        if self.db_url:
+            return self.db_url
+        Path(self.data_dir).mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(Path(self.data_dir) / 'screening.db').resolve()}"
+
+    def open_db(self):
+        """(engine, sessionmaker) with every table created."""
+        from screening.db import init_db, make_engine
+
+        engine = make_engine(self.database_url())
+        return engine, init_db(engine)

@@ -15,3 +15,23 @@ def screener():
     from screening.screener import Screener
 
     return Screener.load()
+
+
+def make_keys(client) -> dict[str, str]:
+    """One API key per role on a started TestClient's app: {role: key}."""
+    from screening import auth
+
+    return {role: auth.create_key(client.app.state.db, role, f"test-{role}")[1] for role in auth.ROLES}
+
+
+@pytest.fixture
+def keyed(request):
+    """keyed(client, role) -> the client with that role's key set as its default header."""
+
+    def use(client, role):
+        keys = getattr(client, "_test_keys", None) or make_keys(client)
+        client._test_keys = keys
+        client.headers["X-API-Key"] = keys[role]
+        return client
+
+    return use

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from screening.settings import Settings
+from tests.conftest import make_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "家人们，这款精华全网最好，根治痘痘！第一次来的点关注。"
@@ -21,6 +22,7 @@ TEXT = "家人们，这款精华全网最好，根治痘痘！第一次来的点
 def client(tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("var"), max_request_bytes=200_000, max_text_chars=50_000)
     with TestClient(create_app(settings)) as c:
+        c.headers["X-API-Key"] = make_keys(c)["reviewer"]
         yield c
 
 
