@@ -61,7 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await m.shutdown(app)
             app.state.engine.dispose()
 
-    app = FastAPI(title="直播电商合规审核服务 (screening)", version="0.1.0", lifespan=lifespan)
+    from api.errors import ERROR_RESPONSES, install
+
+    app = FastAPI(title="直播电商合规审核服务 (screening)", version="0.1.0", lifespan=lifespan,
+                  responses=ERROR_RESPONSES)
+    install(app)
     app.state.settings = settings
     from api.limits import BodySizeLimit
     from api.security import AccessControl

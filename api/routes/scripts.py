@@ -64,8 +64,8 @@ async def _input(request: Request) -> tuple[str, str, str]:
             "file": {"type": "string", "format": "binary"},
             "category": {"type": "string", "enum": list(CATEGORIES)}}}},
     }, "required": True}},
-    responses={413: {"description": "too large"}, 415: {"description": "unsupported media type"},
-               422: {"description": "bad input"}},
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}},
+                     "description": "the review (JSON), or the highlighted report with ?format=html"}},
 )
 async def review_script(request: Request, format: str = Query("json", pattern="^(json|html)$")):
     """Review a host script; the JSON is exactly what ``screening review --format json`` prints."""
