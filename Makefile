@@ -21,6 +21,7 @@ serve: setup
 	$(VENV)/bin/screening serve
 
 test: setup
+	bash scripts/system_deps.sh
 	$(PY) -m pytest -q
 
 bench: setup

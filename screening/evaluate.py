@@ -101,11 +101,12 @@ def score(name: str, cases: list[Case], screener: Screener) -> Score:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    targets = [Path(a) for a in argv] or [ROOT / "tests/data/script_cases_dev.jsonl", ROOT / "tests/golden"]
-    screener = Screener.load()
     verbose = "-v" in argv
+    targets = [Path(a) for a in argv if a != "-v"] or [ROOT / "tests/data/script_cases_dev.jsonl", ROOT / "tests/golden"]
+    screener = Screener.load()
     for t in targets:
-        if str(t) == "-v":
+        if not t.exists():
+            print(f"{t}: not found, skipped")
             continue
         cases = load_golden(t) if t.is_dir() else load_jsonl(t)
         sc = score(t.name, cases, screener)

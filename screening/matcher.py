@@ -86,7 +86,20 @@ class Matcher:
         items = [(f, p) for f, p in items if f]
 
         alphabet = sorted({c for f, _ in items for c in f})
-        # homophone representative per tone key: the lexicon character with the lowest code point
+        exact_tab = tables().exact
+        rank = _char_rank()
+
+        # exact space: every character outside the lexicon's alphabet becomes the filler
+        keep = np.full(N_CODEPOINTS, ord(FILLER), dtype=np.uint32)
+        for c in alphabet:
+            keep[ord(c)] = ord(c)
+        self._exact_view = keep[exact_tab]
+        by_form: dict[str, list[Payload]] = {}
+        for form, p in items:
+            by_form.setdefault(form, []).append(p)
+        self._exact = _Automaton(by_form, weight={c: 1.0 / (rank.get(c, 10**5) + 10) for c in alphabet})
+
+        # homophone space: each character -> representative of its tone-aware pinyin class
         reps: dict[str, str] = {}
         for c in alphabet:
             k = _tone_key(c)
@@ -100,50 +113,131 @@ class Matcher:
         for c in alphabet:
             k = _tone_key(c)
             fold[ord(c)] = ord(reps[k]) if k else ord(c)
-        self._fold = fold
-        # composite table: original code point -> EXACT -> folded
-        self._fold_exact = fold[tables().exact]
+        self._homo_view = fold[exact_tab]
+        # class weight = how often text characters fall into it (drives the root's child order)
+        weight: dict[str, float] = {}
+        for c, r in rank.items():
+            f = chr(fold[exact_tab[ord(c)]])
+            if f != FILLER:
+                weight[f] = weight.get(f, 0.0) + 1.0 / (r + 10)
 
         def folded(s: str) -> str:
             return from_codes(fold[to_codes(s)])
 
-        keyed: dict[str, list[Payload]] = {}
-        for form, p in items:
-            keyed.setdefault(folded(form), []).append(p)
+        self._homo: dict[int, _Automaton] = {}
+        for min_len in (2, 3):
+            keyed: dict[str, list[Payload]] = {}
+            for form, p in items:
+                if len(form) < min_len or p.variant != "exact":
+                    continue
+                if p.kind == "term" and p.rule.entry.homophones and not p.rule.entry.generic or p.kind == "allow":
+                    keyed.setdefault(folded(form), []).append(p)
+            self._homo[min_len] = _Automaton(keyed, weight)
+        self.size = self._exact.size
 
+    def normalize(self, text: str) -> Normalized:
+        return Normalized(text, self._exact_view)
+
+    def hits(self, norm: Normalized, homophone_min: int = 3) -> list[Hit]:
+        """Exact hits, plus homophone-only hits of keys at least ``homophone_min`` long."""
+        out = [Hit(end - klen + 1, end + 1, p, False)
+               for end, klen, payloads in self._exact.iter(norm.folded, norm.view_codes(self._exact_view))
+               for p in payloads]
+        homo = self._homo.get(homophone_min)
+        if homo is None or not homo.size:
+            return out
+        exact_text = norm.text
+        for end, klen, payloads in homo.iter(norm.view(self._homo_view), norm.view_codes(self._homo_view)):
+            start = end - klen + 1
+            got = exact_text[start : end + 1]
+            if any(got == p.form for p in payloads):
+                continue  # an exact hit, already reported by the exact automaton
+            out.extend(Hit(start, end + 1, p, True) for p in payloads)
+        return out
+
+
+class _Automaton:
+    """A pyahocorasick automaton behind a vectorized bigram prefilter.
+
+    pyahocorasick scans a node's children linearly, so a lexicon whose characters
+    cover most of the text runs at a few M chars/s.  Instead, numpy marks every
+    position whose next two characters begin some key (a hashed bigram table, plus
+    a table for one-character keys); only the merged windows around those positions
+    around those positions go through the automaton.  Each key is anchored on its
+    rarest bigram, so common openings (我们…, 没有…) do not defeat the filter.  Hash collisions only cost a
+    little scanning, never a missed match.  Root children are still inserted
+    commonest-first, which helps inside the windows.
+    """
+
+    BITS = 22
+    GAP = 24  # windows closer than this are scanned as one (a Python call costs more than 24 chars)
+    _M1, _M2 = np.uint32(0x9E3779B1), np.uint32(0x85EBCA77)
+
+    def __init__(self, keyed: dict[str, list[Payload]], weight: dict[str, float]):
         auto = ahocorasick.Automaton()
-        rank = _char_rank()
-        folded_alpha = sorted({c for k in keyed for c in k}, key=lambda c: (rank.get(c, 10**6), c))
-        auto.add_word(FILLER + NEVER, -1)
-        for c in folded_alpha:
-            auto.add_word(c + NEVER, -1)
+        alpha = sorted({c for k in keyed for c in k}, key=lambda c: (-weight.get(c, 0.0), c))
+        auto.add_word(FILLER + NEVER, -1)  # the filler is the commonest character: first child
+        for c in alpha:
+            auto.add_word(c + NEVER, -1)  # ordering only: NEVER never occurs, so these never match
         self._values: list[tuple[int, tuple[Payload, ...]]] = []
+        # per hash bucket: how far a key anchored there reaches before and after the anchor
+        self._before = np.zeros(1 << self.BITS, dtype=np.int16)
+        self._after = np.zeros(1 << self.BITS, dtype=np.int16)
+        self._unigrams = np.zeros(N_CODEPOINTS, dtype=bool)
+        floor = min(weight.values(), default=1.0) / 10
         for key, payloads in keyed.items():
             auto.add_word(key, len(self._values))
             self._values.append((len(key), tuple(payloads)))
+            if len(key) == 1:
+                self._unigrams[ord(key)] = True
+                continue
+            # anchor each key on its rarest bigram (text frequency ~ product of character weights)
+            o = min(range(len(key) - 1), key=lambda i: weight.get(key[i], floor) * weight.get(key[i + 1], floor))
+            h = int(self._hash(np.array([ord(key[o])], np.uint32), np.array([ord(key[o + 1])], np.uint32))[0])
+            self._before[h] = max(self._before[h], o)
+            self._after[h] = max(self._after[h], len(key) - o)
+        self._has_unigrams = bool(self._unigrams.any())
         auto.make_automaton()
         self._auto = auto
         self.size = len(keyed)
 
-    def normalize(self, text: str) -> Normalized:
-        return Normalized(text, self._fold_exact)
+    @classmethod
+    def _hash(cls, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            h = (a * cls._M1) ^ (b * cls._M2)
+        return h >> np.uint32(32 - cls.BITS)
 
-    def hits(self, norm: Normalized) -> list[Hit]:
-        out: list[Hit] = []
-        values = self._values
-        exact_text: str | None = None
-        for end, vid in self._auto.iter(norm.folded):
-            if vid < 0:
-                continue
-            klen, payloads = values[vid]
-            start = end - klen + 1
-            if exact_text is None:
-                exact_text = norm.text
-            got = exact_text[start : end + 1]
-            exact_forms = {p.form for p in payloads}
-            for p in payloads:
-                is_exact = got == p.form
-                if not is_exact and got in exact_forms:
-                    continue  # another payload under this key matches exactly
-                out.append(Hit(start, end + 1, p, homophone=not is_exact))
-        return out
+    def windows(self, codes: np.ndarray) -> list[tuple[int, int]]:
+        n = len(codes)
+        if not self.size or n == 0:
+            return []
+        before = np.zeros(n, dtype=np.int64)
+        after = np.zeros(n, dtype=np.int64)
+        if n >= 2:
+            h = self._hash(codes[:-1], codes[1:])
+            before[:-1] = self._before[h]
+            after[:-1] = self._after[h]
+        if self._has_unigrams:
+            after = np.maximum(after, self._unigrams[codes])
+        p = np.flatnonzero(after)
+        if not p.size:
+            return []
+        lo = np.maximum(p - before[p], 0)
+        hi = np.minimum(p + after[p], n)
+        # merge overlapping windows (hi is not monotonic, so carry the running maximum)
+        hi = np.maximum.accumulate(hi)
+        brk = lo[1:] > hi[:-1] + self.GAP
+        starts = lo[np.concatenate(([True], brk))]
+        ends = hi[np.concatenate((brk, [True]))]
+        return list(zip(starts.tolist(), ends.tolist()))
+
+    def iter(self, text: str, codes: np.ndarray | None = None):
+        """(end index, key length, payloads) for every key occurring in ``text``."""
+        values, it = self._values, self._auto.iter
+        spans = self.windows(codes if codes is not None else to_codes(text))
+        for lo, hi in spans:
+            # a slice, not it(text, lo, hi): pyahocorasick converts the whole string on every call
+            for end, vid in it(text[lo:hi]):
+                if vid >= 0:
+                    klen, payloads = values[vid]
+                    yield lo + end, klen, payloads

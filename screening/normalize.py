@@ -116,11 +116,26 @@ class Normalized:
         self.original = original
         self.offsets = np.flatnonzero(~t.skip[codes])
         self.kept = codes[self.offsets]
-        self.folded = from_codes((t.exact if fold is None else fold)[self.kept])
+        self._fold = t.exact if fold is None else fold
+        self.folded = self.view(self._fold)
 
     @cached_property
     def text(self) -> str:
         return from_codes(tables().exact[self.kept])
+
+    def view_codes(self, table: np.ndarray) -> np.ndarray:
+        """The kept characters' code points through another per-character table (cached)."""
+        cache = self.__dict__.setdefault("_view_codes", {})
+        if id(table) not in cache:
+            cache[id(table)] = table[self.kept]
+        return cache[id(table)]
+
+    def view(self, table: np.ndarray) -> str:
+        """:meth:`view_codes` as a string (cached)."""
+        cache = self.__dict__.setdefault("_views", {})
+        if id(table) not in cache:
+            cache[id(table)] = from_codes(self.view_codes(table))
+        return cache[id(table)]
 
     @cached_property
     def light(self) -> str:

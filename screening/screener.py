@@ -8,6 +8,7 @@ then most severe) → :class:`~screening.findings.Finding` list.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import threading
@@ -53,8 +54,20 @@ def _word_len(text: str, pos: int) -> int:
     return 1
 
 
+def _may_straddle(text: str, pos: int) -> bool:
+    """Is there a dictionary word that contains both text[pos-1] and text[pos]?"""
+    freq = _jieba().dt.FREQ
+    for a in range(max(0, pos - 3), pos):
+        for b in range(pos + 1, min(len(text), a + 4) + 1):
+            if freq.get(text[a:b]):
+                return True
+    return False
+
+
 def crosses_word(light: str, start: int, end: int, margin: int = 6) -> bool:
     """True if jieba puts a word boundary inside a word that straddles start or end."""
+    if not (_may_straddle(light, start) or _may_straddle(light, end)):
+        return False  # jieba (no HMM) only joins characters into dictionary words
     lo, hi = max(0, start - margin), min(len(light), end + margin)
     for ts, te in _tokens(light[lo:hi]):
         ts, te = ts + lo, te + lo
@@ -112,11 +125,11 @@ class Screener:
         if not text:
             return []
         norm = self.matcher.normalize(text)
-        hits = self.matcher.hits(norm)
+        hits = self.matcher.hits(norm, homophone_min=2 if source == "asr" else 3)
         if not hits:
             return []
         areas = self.lexicon.areas_for(category)
-        allow = [(h.start, h.end) for h in hits if h.payload.kind == "allow"]
+        shadow = _Shadows([(h.start, h.end) for h in hits if h.payload.kind == "allow"])
         cands: list[_Cand] = []
         for h in hits:
             p = h.payload
@@ -124,7 +137,7 @@ class Screener:
                 continue
             if p.rule.area not in areas or not p.rule.applies(category):
                 continue
-            if any(a <= h.start and h.end <= b and (b - a) > (h.end - h.start) for a, b in allow):
+            if shadow.covers(h.start, h.end):
                 continue
             if p.kind == "trigger":
                 c = self._pattern(norm, h, category)
@@ -222,6 +235,30 @@ class Screener:
                 if 2 <= len(t) <= 5 and t not in seen:
                     seen.append(t)
         return seen[:limit]
+
+
+class _Shadows:
+    """Allow-phrase spans; ``covers`` = some strictly longer allow span contains the hit."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        spans.sort()
+        self.starts = [a for a, _ in spans]
+        self.maxend: list[int] = []
+        m = -1
+        for _, b in spans:
+            m = max(m, b)
+            self.maxend.append(m)
+        self.same_start: dict[int, int] = {}
+        for a, b in spans:
+            self.same_start[a] = max(self.same_start.get(a, -1), b)
+
+    def covers(self, s: int, e: int) -> bool:
+        if not self.starts:
+            return False
+        i = bisect.bisect_left(self.starts, s)  # allows starting strictly before s
+        if i and self.maxend[i - 1] >= e:
+            return True
+        return self.same_start.get(s, -1) > e
 
 
 def _resolve(cands: list[_Cand]) -> list[_Cand]:
