@@ -53,6 +53,7 @@ class AreaInfo(BaseModel):
     law: str
     file: str
     applies_to: list[str]
+    inputs: list[str]
     entries: int
     terms: int
     patterns: int

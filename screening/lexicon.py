@@ -97,6 +97,8 @@ class AreaFile(_Strict):
     title: str
     law: str
     applies_to: list[str] = Field(default_factory=lambda: ["all"])
+    # which inputs the area screens: host scripts, live transcripts, viewer comments
+    inputs: list[Literal["script", "asr", "comment"]] = Field(default_factory=lambda: ["script", "asr", "comment"])
     sources: list[str] = Field(default_factory=list)
     allow: list[AllowGroup] = Field(default_factory=list)
     entries: list[Entry] = Field(default_factory=list)
@@ -135,17 +137,18 @@ class Lexicon:
     files: dict[str, str]  # area -> file name
     digest: str
 
-    def areas_for(self, category: str) -> set[str]:
+    def areas_for(self, category: str, source: str = "script") -> set[str]:
         if category not in CATEGORIES:
             raise LexiconError(f"未知品类 {category!r}，可选: {', '.join(CATEGORIES)}")
-        return {a for a, f in self.areas.items() if "all" in f.applies_to or category in f.applies_to}
+        return {a for a, f in self.areas.items()
+                if ("all" in f.applies_to or category in f.applies_to) and source in f.inputs}
 
     def describe(self) -> list[dict]:
         out = []
         for name, f in sorted(self.areas.items()):
             out.append({
                 "area": name, "title": f.title, "version": f.version, "law": f.law,
-                "file": self.files[name], "applies_to": f.applies_to,
+                "file": self.files[name], "applies_to": f.applies_to, "inputs": f.inputs,
                 "entries": len(f.entries), "terms": sum(len(e.terms) for e in f.entries),
                 "patterns": sum(len(e.patterns) for e in f.entries),
             })

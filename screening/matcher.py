@@ -224,7 +224,9 @@ class _Automaton:
             return []
         lo = np.maximum(p - before[p], 0)
         hi = np.minimum(p + after[p], n)
-        # merge overlapping windows (hi is not monotonic, so carry the running maximum)
+        # neither bound is monotonic (keys reach back different distances): make the starts
+        # non-decreasing by a suffix minimum and the ends by a running maximum, then merge
+        lo = np.minimum.accumulate(lo[::-1])[::-1]
         hi = np.maximum.accumulate(hi)
         brk = lo[1:] > hi[:-1] + self.GAP
         starts = lo[np.concatenate(([True], brk))]

@@ -42,6 +42,10 @@ class Context:
     ranking_suffix: str
     ranking_severity: Severity
     generic_stop: frozenset[str]
+    enum_terms: tuple[str, ...]
+    enum_followers: tuple[str, ...]
+    enum_window: int
+    clause_marks: frozenset[str]
 
 
 @lru_cache(maxsize=4)
@@ -60,6 +64,8 @@ def load_context(directory: Path) -> Context:
             ranking_region=re.compile(r["region"]), ranking_message=r["message"],
             ranking_suffix=r["suggestion_suffix"], ranking_severity=Severity(r["severity"]),
             generic_stop=frozenset(d.get("generic_stop", [])),
+            enum_terms=tuple(d["enumeration"]["terms"]), enum_followers=tuple(d["enumeration"]["followers"]),
+            enum_window=int(d["enumeration"]["window"]), clause_marks=frozenset(d["clause_marks"]),
         )
     except FileNotFoundError as exc:
         raise LexiconError(f"上下文规则文件缺失: {path}") from exc
@@ -102,7 +108,23 @@ def exception_reason(ctx: Context, light: str, start: int, end: int, area: str) 
     after = light[end : end + 40]
     if ctx.trademark_after.match(after) or ctx.trademark_registered.match(after):
         return ctx.trademark_reason
+    span = light[start:end]
+    if span in ctx.enum_terms and any(f in light[end : end + ctx.enum_window] for f in ctx.enum_followers):
+        return "列举要点的序数（第一……第二……），不是排名"
     return None
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def breaks_token(ctx: Context, original: str, light: str, start: int, end: int) -> bool:
+    """The match runs across clause punctuation, or cuts a latin word (usb ⊃ sb)."""
+    if any(c in ctx.clause_marks for c in original[start:end]):
+        return True
+    if _latin(light[start]) and start > 0 and _latin(light[start - 1]):
+        return True
+    return _latin(light[end - 1]) and end < len(light) and _latin(light[end])
 
 
 def ranking_qualified(ctx: Context, light: str, exact_text: str, start: int, end: int) -> bool:

@@ -128,7 +128,7 @@ class Screener:
         hits = self.matcher.hits(norm, homophone_min=2 if source == "asr" else 3)
         if not hits:
             return []
-        areas = self.lexicon.areas_for(category)
+        areas = self.lexicon.areas_for(category, source)
         shadow = _Shadows([(h.start, h.end) for h in hits if h.payload.kind == "allow"])
         cands: list[_Cand] = []
         for h in hits:
@@ -154,6 +154,8 @@ class Screener:
         if h.homophone and (not e.homophones or len(p.form) < 2):
             return None
         start, end = norm.span(h.start, h.end)
+        if h.end - h.start > 1 and ctxrules.breaks_token(self.context, norm.original, norm.light, start, end):
+            return None
         severity = rule.severity_for(category)
         message = e.message
         plain = end - start == h.end - h.start  # nothing skipped inside the span

@@ -49,11 +49,25 @@ def test_homophone_is_a_warning_in_scripts_but_full_in_asr(screener):
     assert a and a[0].severity is Severity.VIOLATION
 
 
-def test_ranking_with_period_and_scope_needs_evidence(screener):
+def test_rankings(screener):
+    # regulations §1: a bare quality ranking is a violation; a sales ranking needs its evidence,
+    # and stays needs_evidence (keep the proof on file) when period, scope and source are given
+    assert screener.review("中式面馆第一品牌").findings[0].severity is Severity.VIOLATION
     bare = screener.review("我们是销量第一的品牌").findings
     sourced = screener.review("2024年天猫洗地机类目销售额第一（来源：第三方监测报告）").findings
-    assert bare and bare[0].severity is Severity.VIOLATION
+    assert bare and bare[0].severity is Severity.NEEDS_EVIDENCE
     assert sourced and all(f.severity is Severity.NEEDS_EVIDENCE for f in sourced)
+
+
+def test_enumeration_punctuation_and_latin_words_are_not_hits(screener):
+    assert spans(screener, "第一，它的容量够大；第二，它很轻。") == []
+    assert spans(screener, "会议召开，运营团队到场") == []
+    assert spans(screener, "充电口是USB的") == []
+
+
+def test_ad_law_areas_do_not_screen_viewer_comments(screener):
+    assert screener.scan("收到的防晒霜是破的，最差的一次", "general", "comment") == []
+    assert any(f.category == "abuse" for f in screener.scan("垃圾主播傻逼", "general", "comment"))
 
 
 def test_overlaps_resolved_longest_then_most_severe(screener):
