@@ -15,6 +15,7 @@ import importlib
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from screening.settings import Settings
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.state.settings = settings
         app.state.screener = Screener.load(settings.lexicon_dir)
+        await run_in_threadpool(app.state.screener.matcher_for, "comment")  # build before the first comment
         app.state.engine, app.state.db = settings.open_db()
         for m in mods:
             if hasattr(m, "startup"):

@@ -24,6 +24,7 @@ CATEGORY_LABELS_ZH = {
     "general": "通用", "cosmetics": "化妆品", "food": "普通食品", "health_food": "保健食品",
     "apparel": "服饰", "appliance": "家电", "education": "教育培训", "finance": "金融理财",
 }
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster start-up
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "lexicons"
 
 
@@ -71,12 +72,17 @@ class Entry(_Strict):
     pinyin: bool = True
     boundary: bool = True
     generic: bool = False
+    # a plain-text word list (one term per line, ``#`` comments) beside the YAML, for large
+    # imported lists; its terms are added to ``terms``
+    wordlist: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_./-]+\.txt$")
     note: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> "Entry":
-        if not self.terms and not self.patterns:
-            raise ValueError("条目必须至少有一个 terms 或 patterns")
+        if not self.terms and not self.patterns and not self.wordlist:
+            raise ValueError("条目必须至少有一个 terms、patterns 或 wordlist")
+        if self.wordlist and ".." in self.wordlist:
+            raise ValueError("wordlist 必须位于词库目录之内")
         for t in self.terms:
             if not t.strip():
                 raise ValueError("terms 中有空词")
@@ -121,6 +127,8 @@ class Rule:
     entry: Entry
     law: str
     source_file: str
+    terms: tuple[str, ...] = ()  # entry.terms plus the terms of its word list
+    inputs: tuple[str, ...] = ("script", "asr", "comment")
 
     def applies(self, category: str) -> bool:
         return self.entry.categories is None or category in self.entry.categories
@@ -149,7 +157,8 @@ class Lexicon:
             out.append({
                 "area": name, "title": f.title, "version": f.version, "law": f.law,
                 "file": self.files[name], "applies_to": f.applies_to, "inputs": f.inputs,
-                "entries": len(f.entries), "terms": sum(len(e.terms) for e in f.entries),
+                "entries": len(f.entries),
+                "terms": sum(len(r.terms) for r in self.rules if r.area == name),
                 "patterns": sum(len(e.patterns) for e in f.entries),
             })
         return out
@@ -177,7 +186,7 @@ def load_file(path: Path) -> AreaFile:
     except (OSError, UnicodeDecodeError) as exc:
         raise LexiconError(f"词库文件 {path.name} 无法读取: {exc}") from exc
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise LexiconError(f"词库文件 {path.name} 不是有效的 YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -186,6 +195,14 @@ def load_file(path: Path) -> AreaFile:
         return AreaFile.model_validate(data)
     except ValidationError as exc:
         raise LexiconError(f"词库文件 {path.name} 校验失败: {_error_location(data, exc)}") from exc
+
+
+def _read_wordlist(path: Path, owner: str, entry_id: str) -> list[str]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LexiconError(f"词库文件 {owner} 条目 id={entry_id}: 词表 {path.name} 无法读取: {exc}") from exc
+    return [ln.strip() for ln in raw.splitlines() if ln.strip() and not ln.startswith("#")]
 
 
 def load_lexicon(directory: Path | str | None = None) -> Lexicon:
@@ -215,7 +232,10 @@ def load_lexicon(directory: Path | str | None = None) -> Lexicon:
             if rid in seen_ids:
                 raise LexiconError(f"词库文件 {path.name}: 条目 id={e.id} 重复")
             seen_ids[rid] = path.name
-            rules.append(Rule(rid, f.area, e, e.law or f.law, path.name))
+            terms = list(e.terms)
+            if e.wordlist:
+                terms += _read_wordlist(directory / e.wordlist, path.name, e.id)
+            rules.append(Rule(rid, f.area, e, e.law or f.law, path.name, tuple(terms), tuple(f.inputs)))
     if not rules:
         raise LexiconError(f"词库目录 {directory} 中没有任何规则")
     return Lexicon(areas, tuple(rules), tuple(allow), names, h.hexdigest()[:16])

@@ -23,7 +23,7 @@ from pypinyin import lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
 from screening.lexicon import Lexicon, PatternRule, Rule
-from screening.normalize import N_CODEPOINTS, Normalized, exact, from_codes, tables, to_codes
+from screening.normalize import N_CODEPOINTS, Normalized, exact, exact_many, from_codes, tables, to_codes
 
 FILLER = "\ue000"
 NEVER = "\ue001"  # never occurs in folded text; ends the ordering-only dummy keys
@@ -62,13 +62,13 @@ def _tone_key(ch: str) -> str | None:
 
 
 class Matcher:
-    def __init__(self, lexicon: Lexicon):
+    def __init__(self, lexicon: Lexicon, rules: list[Rule] | None = None):
         self.lexicon = lexicon
+        rules = list(lexicon.rules) if rules is None else rules
         items: list[tuple[str, Payload]] = []
-        for rule in lexicon.rules:
+        for rule in rules:
             e = rule.entry
-            for term in e.terms:
-                form = exact(term)
+            for term, form in zip(rule.terms, exact_many(rule.terms)):
                 if not form:
                     continue
                 items.append((form, Payload("term", form, rule=rule, term=form)))

@@ -109,7 +109,21 @@ class Screener:
         self.lexicon = lexicon
         self.lexicon_dir = Path(lexicon_dir)
         self.context = ctxrules.load_context(self.lexicon_dir)
-        self.matcher = Matcher(lexicon)
+        # host speech (scripts, transcripts) and viewer comments use separate automata: the
+        # comment side carries large imported word lists that would slow script review down
+        self.matcher = Matcher(lexicon, [r for r in lexicon.rules if {"script", "asr"} & set(r.inputs)])
+        self._comment_rules = [r for r in lexicon.rules if "comment" in r.inputs]
+        self._comment_matcher: Matcher | None = None
+        self._lock = threading.Lock()
+
+    def matcher_for(self, source: str) -> Matcher:
+        if source != "comment":
+            return self.matcher
+        if self._comment_matcher is None:
+            with self._lock:
+                if self._comment_matcher is None:
+                    self._comment_matcher = Matcher(self.lexicon, self._comment_rules)
+        return self._comment_matcher
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> "Screener":
@@ -124,8 +138,9 @@ class Screener:
             raise ValueError(f"unknown source {source!r}")
         if not text:
             return []
-        norm = self.matcher.normalize(text)
-        hits = self.matcher.hits(norm, homophone_min=2 if source == "asr" else 3)
+        matcher = self.matcher_for(source)
+        norm = matcher.normalize(text)
+        hits = matcher.hits(norm, homophone_min=2 if source == "asr" else 3)
         if not hits:
             return []
         areas = self.lexicon.areas_for(category, source)
@@ -233,7 +248,7 @@ class Screener:
             e = rule.entry
             if e.generic or e.severity is not Severity.VIOLATION:
                 continue
-            for t in e.terms:
+            for t in rule.terms:
                 if 2 <= len(t) <= 5 and t not in seen:
                     seen.append(t)
         return seen[:limit]

@@ -93,3 +93,22 @@ def test_unknown_category_is_refused(screener):
 
     with pytest.raises(LexiconError, match="未知品类"):
         screener.review("最好", "cars")
+
+
+def test_imported_wordlists_screen_comments_only(screener):
+    f = screener.scan("出售冰毒加我", "general", "comment")
+    assert [x.rule_id for x in f] == ["illegal_content.drugs"] and f[0].severity is Severity.VIOLATION
+    # host scripts use the ad-law automaton (which has its own prohibited-goods rules), not the imported lists
+    assert all(x.category != "illegal_content" for x in screener.scan("出售冰毒加我", "general", "script"))
+    for everyday in ["收到的东西是破的，质量太差", "这个能防水吗", "主播真好看", "第一次买，物流太慢"]:
+        assert [x for x in screener.scan(everyday, "general", "comment") if x.category == "illegal_content"] == []
+
+
+def test_wordlists_carry_their_licences():
+    from pathlib import Path
+
+    d = Path(__file__).resolve().parent.parent / "lexicons" / "wordlists"
+    for p in d.glob("*.txt"):
+        head = p.read_text(encoding="utf-8").splitlines()[:3]
+        assert any("licence" in h for h in head), p.name
+    assert (d / "licenses" / "houbb-LICENSE.txt").exists() and (d / "licenses" / "konsheng-LICENSE.txt").exists()

@@ -80,6 +80,7 @@ async def reload_lexicons(request: Request) -> dict:
     app = request.app
     try:
         new = await run_in_threadpool(Screener.load, app.state.settings.lexicon_dir)
+        await run_in_threadpool(new.matcher_for, "comment")
     except LexiconError as exc:
         raise api_error(422, f"词库未更新（仍使用当前版本 {app.state.screener.lexicon.digest}）：{exc}",
                         "lexicon reload refused; the running lexicon is unchanged", "bad_lexicon") from exc
