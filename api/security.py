@@ -30,7 +30,7 @@ ANY_ROLE = frozenset(auth.ROLES)
 
 # (methods, path regex, roles besides admin).  First match wins; unknown paths need any valid key.
 POLICY: list[tuple[frozenset[str], re.Pattern, frozenset[str]]] = [
-    (frozenset({"POST"}), re.compile(r"^/v1/session$"), ANY_ROLE),
+    (frozenset({"POST", "DELETE"}), re.compile(r"^/v1/session$"), ANY_ROLE),
     (frozenset({"GET"}), re.compile(r"^/v1/whoami$"), ANY_ROLE),
     (frozenset({"POST"}), re.compile(r"^/v1/lexicons/reload$"), frozenset()),
     (frozenset({"GET"}), re.compile(r"^/v1/lexicons$"), frozenset({"reviewer"})),
@@ -53,6 +53,7 @@ ACTIONS = [
     (re.compile(r"^WS /v1/live/sessions/[^/]+/events$"), "live.watch"),
     (re.compile(r"^POST /v1/lexicons/reload$"), "lexicons.reload"),
     (re.compile(r"^POST /v1/session$"), "console.login"),
+    (re.compile(r"^DELETE /v1/session$"), "console.logout"),
 ]
 
 LOGIN_PAGE = Path(__file__).parent / "static" / "login.html"
@@ -164,9 +165,10 @@ class AccessControl:
             if msg["type"] == "http.response.start":
                 status["code"] = msg["status"]
                 if path == "/v1/session" and msg["status"] < 300 and key:
+                    cookie = (f"{COOKIE}={key}; HttpOnly; SameSite=Strict; Path=/" if method == "POST"
+                              else f"{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
                     msg = dict(msg)
-                    msg["headers"] = list(msg.get("headers", [])) + [
-                        (b"set-cookie", f"{COOKIE}={key}; HttpOnly; SameSite=Strict; Path=/".encode())]
+                    msg["headers"] = list(msg.get("headers", [])) + [(b"set-cookie", cookie.encode())]
             elif msg["type"] == "websocket.accept":
                 status["code"] = 101
             await send(msg)

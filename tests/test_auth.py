@@ -123,6 +123,9 @@ def test_console_login_sets_cookie(env):
     assert r.status_code == 200 and r.json()["role"] == "moderator"
     assert "screening_key" in r.headers["set-cookie"] and "HttpOnly" in r.headers["set-cookie"]
     assert fresh.get("/v1/whoami").json()["role"] == "moderator"  # cookie is enough afterwards
+    r = fresh.delete("/v1/session")
+    assert r.status_code == 200 and "Max-Age=0" in r.headers["set-cookie"]
+    assert fresh.get("/v1/whoami").status_code == 401
 
 
 def test_rate_limit_per_key(tmp_path):

@@ -38,6 +38,12 @@ def login(request: Request) -> Identity:
     return _me(request)
 
 
+@router.delete("/v1/session", response_model=Identity)
+def logout(request: Request) -> Identity:
+    """Expire the console's cookie (done by the access middleware); the key itself stays valid."""
+    return _me(request)
+
+
 @router.get("/v1/whoami", response_model=Identity)
 def whoami(request: Request) -> Identity:
     return _me(request)
