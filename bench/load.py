@@ -16,9 +16,6 @@ import asyncio
 import itertools
 import os
 import random
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +25,7 @@ from urllib.parse import urlparse
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 SCRIPT_LINES = [
     "家人们，这款面霜是全网最好用的，第一次用就爱上了！", "國家級品質，百分百纯天然，零副作用。", "最近天气干，记得补水保湿。",
     "原价999，今天直播间只要99，仅剩最后10件！", "这款茶叶能降血压、降血糖，老人家喝了特别好。", "我们追求最好的服务，售后无忧。",
@@ -36,33 +34,6 @@ COMMENTS = [
     "质量太差了，刚用就坏了", "什么时候发货啊", "物流太慢了，一周还没到", "这个防水吗", "主播好美", "加我微信有更便宜的",
     "能便宜点吗", "怎么退货", "收到的东西是破的", "好用，回购了", "垃圾主播骗子", "有没有大码",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(data_dir: str) -> tuple[subprocess.Popen, str, str]:
-    env = {**os.environ, "SCREENING_DATA_DIR": data_dir, "SCREENING_RATE_LIMIT_PER_MINUTE": "10000000"}
-    key = subprocess.run([sys.executable, "-m", "screening", "keys", "create", "--role", "admin", "--name", "load"],
-                         capture_output=True, text=True, env=env, cwd=ROOT, check=True).stdout.split()[-1]
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "screening", "serve", "--port", str(port), "--log-level", "warning"],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return proc, url, key
-        except httpx.HTTPError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().decode()[-2000:]}")
-    proc.kill()
-    raise SystemExit("server did not start in 120 s")
 
 
 async def worker(kind: str, client: httpx.AsyncClient, stop_at: float, lat: dict, errors: dict, ids) -> None:
@@ -122,14 +93,17 @@ def main() -> int:
             raise SystemExit("load tests only target loopback addresses")
         asyncio.run(run(a.url, a.key, a.seconds, a.concurrency))
         return 0
+    from screening.devserver import ServerProcess
+
     with tempfile.TemporaryDirectory() as d:
-        proc, url, key = start_server(d)
+        srv = ServerProcess(d)
+        key = srv.create_key("admin", "load")
+        srv.start()
         try:
-            print(f"server {url}; {os.cpu_count()} cores; {a.concurrency} clients for {a.seconds:.0f} s")
-            asyncio.run(run(url, key, a.seconds, a.concurrency))
+            print(f"server {srv.url}; {os.cpu_count()} cores; {a.concurrency} clients for {a.seconds:.0f} s")
+            asyncio.run(run(srv.url, key, a.seconds, a.concurrency))
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            srv.stop()
     return 0
 
 
