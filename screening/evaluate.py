@@ -2,7 +2,8 @@
 
     python -m screening.evaluate [CASES.jsonl|golden dir ...]
 
-Prints, per case set: term recall (a labelled offending term is recalled when a
+Prints, per case set, for the screener and for a naive substring baseline over the same
+terms (what a plain 极限词 checker does), measured in the same run: term recall (a labelled offending term is recalled when a
 finding overlaps it), the share of lawful lines passed (no finding at all, and no
 ``violation``), and the cases that went wrong.  Defaults: the development set
 ``tests/data/script_cases_dev.jsonl`` and the golden cases in ``tests/golden``.
@@ -70,7 +71,31 @@ def load_golden(directory: Path) -> list[Case]:
     return out
 
 
-def score(name: str, cases: list[Case], screener: Screener) -> Score:
+class NaiveBaseline:
+    """What a plain 极限词 checker does: substring search of the same terms, no normalization,
+    no lawful look-alikes, no context, every hit a violation.  Same interface as Screener."""
+
+    def __init__(self, screener: Screener):
+        import ahocorasick
+
+        self.auto = ahocorasick.Automaton()
+        for r in screener.lexicon.rules:
+            if "script" in r.inputs:
+                for t in r.terms:
+                    self.auto.add_word(t, (len(t), r.area))
+        self.auto.make_automaton()
+
+    def review(self, text: str, category: str = "general"):
+        from types import SimpleNamespace
+
+        from screening.findings import Finding
+
+        fs = [Finding("naive", area, Severity.VIOLATION, end - n + 1, end + 1, text[end - n + 1 : end + 1], "", "", ())
+              for end, (n, area) in self.auto.iter(text)]
+        return SimpleNamespace(findings=fs)
+
+
+def score(name: str, cases: list[Case], screener) -> Score:
     sc = Score(name)
     for c in cases:
         fs = screener.review(c.text, c.category).findings
@@ -104,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     verbose = "-v" in argv
     targets = [Path(a) for a in argv if a != "-v"] or [ROOT / "tests/data/script_cases_dev.jsonl", ROOT / "tests/golden"]
     screener = Screener.load()
+    naive = NaiveBaseline(screener)
     for t in targets:
         if not t.exists():
             print(f"{t}: not found, skipped")
@@ -113,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         print(sc.row())
         for m in sc.misses[: None if verbose else 15]:
             print("    " + m)
+        print(score(f"  baseline: naive substring", cases, naive).row())
     return 0
 
 

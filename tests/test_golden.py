@@ -39,3 +39,12 @@ def test_dev_set_quality(screener):
     sc = score("dev", load_jsonl(HERE / "data" / "script_cases_dev.jsonl"), screener)
     assert sc.recalled / sc.terms >= 0.75, sc.misses
     assert sc.lawful_no_violation == sc.lawful, sc.misses
+
+
+def test_beats_naive_substring_baseline(screener):
+    """Same terms, same cases: the screener must recall more and pass more lawful lines."""
+    from screening.evaluate import NaiveBaseline
+
+    cases = CASES + load_jsonl(HERE / "data" / "script_cases_dev.jsonl")
+    ours, naive = score("ours", cases, screener), score("naive", cases, NaiveBaseline(screener))
+    assert ours.recalled > naive.recalled and ours.lawful_clean > naive.lawful_clean
