@@ -10,8 +10,8 @@
    homophone/pinyin matching on/off → banned-term recall and false alerts.
 
 Banned-term recall: a reference banned term counts as alerted when an alert lies inside
-its utterance (reference start/end ± 0.3 s); "term" recall also needs the alert's term to
-share at least two characters with the banned term.  False alerts: alerts inside
+its utterance (reference start/end ± 0.3 s); "rule" recall: of the rules the screener raises
+on the reference text of those utterances, the share raised on the audio, in place.  False alerts: alerts inside
 compliant utterances.  CER: NFKC, lower case, Arabic numbers → Chinese numerals,
 punctuation and spaces removed (as in shared/audio/README.md).
 """
@@ -35,7 +35,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from screening.asr.cues import spoken_term  # noqa: E402
 from screening.asr.live import AsrEngine, LiveOptions, LiveSession  # noqa: E402
 from screening.asr.postprocess import to_simplified  # noqa: E402
 from screening.asr.runner import run_frames  # noqa: E402
@@ -96,9 +95,15 @@ def pct(xs: list[float], q: float) -> float | None:
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
-def score(alerts: list[dict], segments: list[dict]) -> dict:
-    """Banned-term recall (localized / term) and false alerts on compliant utterances."""
-    terms = loc = term_hits = 0
+def score(alerts: list[dict], segments: list[dict], screener=None, category: str = "general") -> dict:
+    """Banned-term recall (localized / rule) and false alerts on compliant utterances.
+
+    localized: an alert lies inside the banned term's utterance.  rule: the rules the
+    screener assigns to the *reference* text of that utterance are among its alerts (what
+    a perfect transcript would have raised).
+    """
+    terms = loc = 0
+    rules_expected = rules_hit = 0
     false_alerts = 0
     missed = []
     for seg in segments:
@@ -110,22 +115,17 @@ def score(alerts: list[dict], segments: list[dict]) -> dict:
         for b in seg["banned_terms"]:
             terms += 1
             loc += bool(inside)
-            said = [spoken_term_of(a) for a in inside]
-            hit = any(len(set(b) & set(t)) >= 2 or b in t or t in b for t in said)
-            term_hits += hit
             if not inside:
                 missed.append(b)
-    return {"terms": terms, "recall_localized": loc / max(1, terms), "recall_term": term_hits / max(1, terms),
+        if screener is not None:
+            want = {f.rule_id for f in screener.scan(seg["text"], category=category, source="asr")}
+            got = {a["rule_id"] for a in inside}
+            rules_expected += len(want)
+            rules_hit += len(want & got)
+    return {"terms": terms, "recall_localized": loc / max(1, terms),
+            "recall_rule": rules_hit / max(1, rules_expected), "rules_expected": rules_expected,
             "false_alerts": false_alerts, "compliant_utterances": sum(1 for s in segments if not s["banned_terms"]),
             "missed": missed}
-
-
-def spoken_term_of(ev: dict) -> str:
-    from screening.findings import Finding, Severity
-
-    f = Finding(ev["rule_id"], ev["category"], Severity(ev["severity"]), ev["start"], ev["end"], ev["text"],
-                ev.get("law", ""), ev.get("message", ""), tuple(ev.get("suggestions", ())))
-    return spoken_term(f)
 
 
 # ------------------------------------------------------------------ audio
@@ -183,11 +183,13 @@ def run_naive(screener, engine, pcm: bytes, *, hotwords: str | None, category: s
             if heard == done_upto == total:
                 break
             d0 = time.perf_counter()
-            with engine.lock:
-                segs, _ = model.transcribe(audio[:heard], language="zh", beam_size=1, word_timestamps=True,
+            def transcribe_all(n=heard):
+                segs, _ = model.transcribe(audio[:n], language="zh", beam_size=1, word_timestamps=True,
                                            vad_filter=False, condition_on_previous_text=False, hotwords=hotwords,
                                            temperature=0.0)
-                words = [w for s in segs for w in (s.words or [])]
+                return [w for s in segs for w in (s.words or [])]
+
+            words = engine.run(transcribe_all)
             decode_s += time.perf_counter() - d0
             decodes += 1
             done_upto = heard
@@ -214,9 +216,9 @@ def run_naive(screener, engine, pcm: bytes, *, hotwords: str | None, category: s
             "decodes": decodes, "decode_s": decode_s}
 
 
-def summarize(name: str, r: dict, ref_text: str, segments: list[dict]) -> dict:
+def summarize(name: str, r: dict, ref_text: str, segments: list[dict], screener) -> dict:
     lat = [a["emitted_at"] - a["audio_end"] for a in r["alerts"]]
-    sc = score(r["alerts"], segments)
+    sc = score(r["alerts"], segments, screener)
     return {
         "name": name, "alerts": len(r["alerts"]), "latency_p50": pct(lat, 0.5), "latency_p95": pct(lat, 0.95),
         "latency_max": max(lat) if lat else None, "cer": cer(ref_text, r["transcript"]),
@@ -258,7 +260,7 @@ def main(argv=None) -> int:
 
     rows = []
     r = run_streaming(screener, engine, pcm, realtime=True, options=full)
-    s = summarize("streaming (VAD+LA-2, 0.5 s)", r, stream["text"], segments)
+    s = summarize("streaming (VAD+LA-2, 0.5 s)", r, stream["text"], segments, screener)
     rows.append(s)
     results["streaming"] = {**s, "phases": r["phases"], "max_window_s": r["max_window_s"],
                             "alerts_detail": [{k: a[k] for k in ("audio_start", "audio_end", "emitted_at", "rule_id", "text", "cue")}
@@ -266,16 +268,16 @@ def main(argv=None) -> int:
                             "transcript": r["transcript"]}
     if not args.skip_baseline:
         b = run_naive(screener, engine, pcm, hotwords=probe.hotwords)
-        sb = summarize("naive (re-transcribe all / 0.5 s)", b, stream["text"], segments)
+        sb = summarize("naive (re-transcribe all / 0.5 s)", b, stream["text"], segments, screener)
         rows.append(sb)
         results["baseline"] = {**sb, "transcript": b["transcript"]}
 
     print("\n## 1× real time, same run\n")
-    print("| pipeline | alerts | latency p50 s | p95 s | max s | banned recall (localized / term) | false alerts | CER | RTF | CPU cores | decodes |")
+    print("| pipeline | alerts | latency p50 s | p95 s | max s | banned recall (localized / rule) | false alerts | CER | RTF | CPU cores | decodes |")
     print("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
     for x in rows:
         print(f"| {x['name']} | {x['alerts']} | {fmt(x['latency_p50'])} | {fmt(x['latency_p95'])} | {fmt(x['latency_max'])} | "
-              f"{x['recall_localized']:.2f} / {x['recall_term']:.2f} | {x['false_alerts']} | {x['cer']:.3f} | "
+              f"{x['recall_localized']:.2f} / {x['recall_rule']:.2f} | {x['false_alerts']} | {x['cer']:.3f} | "
               f"{x['rtf']:.3f} | {x['cpu_cores']:.2f} | {x['decodes']} |")
     if len(rows) == 2 and rows[0]["latency_p50"] and rows[1]["latency_p50"]:
         print(f"\nlatency p50 ratio naive/streaming: {rows[1]['latency_p50'] / rows[0]['latency_p50']:.1f}×")
@@ -305,17 +307,18 @@ def main(argv=None) -> int:
             ("no hotwords, homophone/pinyin matching off", dict(hotwords=False, contextual=False, homophones=False)),
         ]
         print(f"\n## ablations (offline, {'stream + 16 utterances' if args.ablations == 'all' else 'stream'})\n")
-        print("| configuration | banned recall localized | term | false alerts | CER | decodes |")
+        print("| configuration | banned recall localized | rule | false alerts | CER | decodes |")
         print("|---|---:|---:|---:|---:|---:|")
         results["ablations"] = []
         for name, kw in configs:
-            agg = {"terms": 0, "loc": 0.0, "term": 0.0, "fa": 0, "cer_n": 0.0, "cer_d": 0, "decodes": 0, "missed": []}
+            agg = {"terms": 0, "loc": 0.0, "rule": 0.0, "rules": 0, "fa": 0, "cer_n": 0.0, "cer_d": 0, "decodes": 0, "missed": []}
             for text, audio, segs, cat in items:
                 rr = run_streaming(screener, engine, audio, realtime=False, options=LiveOptions(category=cat, **kw))
-                sc = score(rr["alerts"], segs)
+                sc = score(rr["alerts"], segs, screener, cat)
                 agg["terms"] += sc["terms"]
                 agg["loc"] += sc["recall_localized"] * sc["terms"]
-                agg["term"] += sc["recall_term"] * sc["terms"]
+                agg["rule"] += sc["recall_rule"] * sc["rules_expected"]
+                agg["rules"] += sc["rules_expected"]
                 agg["fa"] += sc["false_alerts"]
                 n = len(norm_text(text))
                 agg["cer_n"] += cer(text, rr["transcript"]) * n
@@ -323,10 +326,10 @@ def main(argv=None) -> int:
                 agg["decodes"] += rr["decodes"]
                 agg["missed"] += sc["missed"]
             row = {"name": name, "recall_localized": agg["loc"] / max(1, agg["terms"]),
-                   "recall_term": agg["term"] / max(1, agg["terms"]), "false_alerts": agg["fa"],
+                   "recall_rule": agg["rule"] / max(1, agg["rules"]), "false_alerts": agg["fa"],
                    "cer": agg["cer_n"] / max(1, agg["cer_d"]), "decodes": agg["decodes"], "missed": agg["missed"]}
             results["ablations"].append(row)
-            print(f"| {name} | {row['recall_localized']:.2f} | {row['recall_term']:.2f} | {row['false_alerts']} | "
+            print(f"| {name} | {row['recall_localized']:.2f} | {row['recall_rule']:.2f} | {row['false_alerts']} | "
                   f"{row['cer']:.3f} | {row['decodes']} |" + (f" missed: {' '.join(row['missed'])}" if row["missed"] else ""))
 
     st = results["streaming"]

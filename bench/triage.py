@@ -69,7 +69,7 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     from screening.screener import Screener
-    from screening.triage.model import MODELS_DIR, load_model
+    from screening.triage.model import MODELS_DIR, find_model_dir, load_model
     from screening.triage.pipeline import Templates, Triage
     from screening.triage.transformer import ModelError
 
@@ -78,7 +78,8 @@ def main(argv=None) -> int:
     templates = Templates.load()
     rows = []
 
-    base = load_model(MODELS_DIR / "tfidf")
+    base = load_model(MODELS_DIR / "tfidf-rules")
+    base.rules = None  # the plain char n-gram TF-IDF + LR model
     rows.append(("tfidf (model only, baseline)", measure(base.predict, lambda t: base.predict([t]), texts)))
 
     default = Triage(load_model(), screener, templates)
@@ -86,7 +87,7 @@ def main(argv=None) -> int:
                  measure(default.triage, lambda t: default.triage_one(t), texts)))
     for name in ("tinybert", "m3e-small"):
         try:
-            m = load_model(MODELS_DIR / name)
+            m = load_model(find_model_dir(name))
         except ModelError:
             continue
         tri = Triage(m, screener, templates)

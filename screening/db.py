@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Modules that declare tables; imported by init_db so create_all sees them.
-TABLE_MODULES: list[str] = ["screening.auth"]
+TABLE_MODULES: list[str] = ["screening.auth", "screening.triage.store", "screening.asr.record"]
 
 
 class Base(DeclarativeBase):

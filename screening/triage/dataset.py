@@ -108,13 +108,15 @@ def load_cold(directory: str | Path | None = None) -> list[Example]:
     """COLD offensive-language rows.  Upstream dev rows are always test; train rows split by text."""
     d = cold_dir(directory)
     rows = []
+    with open(d / "dev.csv", encoding="utf-8-sig", newline="") as fh:
+        dev_texts = {(r.get("TEXT") or "").strip() for r in csv.DictReader(fh)}
     for name in ("train.csv", "dev.csv"):
         with open(d / name, encoding="utf-8-sig", newline="") as fh:
             for r in csv.DictReader(fh):
                 text = (r.get("TEXT") or "").strip()
                 if not text:
                     continue
-                split = "test" if name == "dev.csv" else split_of(text)
+                split = "test" if name == "dev.csv" or text in dev_texts else split_of(text)
                 rows.append(Example(text, None, None, int(r["label"]), f"cold:{name[:-4]}", split))
     return rows
 

@@ -34,11 +34,17 @@ ACTION_LABELS_ZH = {
     "none": "无需处理",
 }
 
-# Screening-core rule areas that make a comment hideable (abuse, 引流, illegal content, privacy).
-HIDE_AREAS = frozenset({
-    "abuse", "diversion", "illegal", "politics", "porn", "pornography", "gambling", "drugs",
-    "weapons", "violence", "terror", "fraud", "privacy", "spam",
+# Screening-core findings that make a comment hideable: abuse and 引流 (whole areas) and the
+# illegal-content / privacy entries of other areas.  Ad-law areas (absolute terms, medical
+# claims...) bind the seller's own claims, not what a viewer writes, so they are not shown.
+HIDE_AREAS = frozenset({"abuse", "diversion", "illegal_content"})
+HIDE_RULES = frozenset({
+    "public_order.min_zu_zong_jiao", "public_order.yin_si", "public_order.di_su",
+    "prohibited_goods.te_shu_yao_pin", "prohibited_goods.wei_jin_pin", "prohibited_goods.du_pin",
+    "prohibited_goods.du_bo", "prohibited_goods.dai_yun", "prohibited_goods.jia_zheng",
 })
-# Areas worth showing on a viewer comment.  Ad-law areas (absolute terms, medical claims...)
-# bind the seller's own claims, not what a viewer writes, so they are left out.
-COMMENT_AREAS = HIDE_AREAS
+COMMENT_AREAS = frozenset({"abuse", "diversion", "illegal_content", "public_order", "prohibited_goods"})
+
+
+def hides(finding) -> bool:
+    return finding.category in HIDE_AREAS or finding.rule_id in HIDE_RULES
