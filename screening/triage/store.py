@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from screening.db import Base
-from screening.triage.labels import COMPLAINT_INTENTS, HIDEABLE_INTENTS
+from screening.triage.labels import COMPLAINT_INTENTS
 
 MODERATOR_ACTIONS = ("reply_sent", "routed", "hidden", "resolved")
 STATUS_AFTER = {"reply_sent": "replied", "routed": "routed", "hidden": "hidden", "resolved": "resolved"}
@@ -280,7 +280,3 @@ class QueueStore:
         with self.factory() as s:
             return [{"id": r[0], "text": r[1], "intent": r[2], "negative": r[3], "ts": r[4], "toxic": r[5]}
                     for r in s.execute(q.order_by(CommentRow.ts))]
-
-
-def hideable_policy(intent: str) -> bool:
-    return intent in HIDEABLE_INTENTS
