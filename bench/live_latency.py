@@ -255,8 +255,9 @@ def main(argv=None) -> int:
     results: dict = {"load_average_start": os.getloadavg()[0]}
 
     full = LiveOptions()
-    probe = LiveSession(screener, engine, full)
-    print(f"static hotwords ({len(probe.hotwords or '')} chars): {probe.hotwords}")
+    probe = LiveSession(screener, engine, LiveOptions(static_hotwords=True))
+    print(f"static hotword list (ablation only; default is contextual hotwords), {len(probe.hotwords or '')} chars: "
+          f"{probe.hotwords}")
 
     rows = []
     r = run_streaming(screener, engine, pcm, realtime=True, options=full)
@@ -267,7 +268,7 @@ def main(argv=None) -> int:
                                               for a in r["alerts"]],
                             "transcript": r["transcript"]}
     if not args.skip_baseline:
-        b = run_naive(screener, engine, pcm, hotwords=probe.hotwords)
+        b = run_naive(screener, engine, pcm, hotwords=None)
         sb = summarize("naive (re-transcribe all / 0.5 s)", b, stream["text"], segments, screener)
         rows.append(sb)
         results["baseline"] = {**sb, "transcript": b["transcript"]}
@@ -299,12 +300,12 @@ def main(argv=None) -> int:
                 seg = {"start": f["speech_start_s"], "end": f["speech_end_s"], "banned_terms": f["banned_terms"], "text": f["text"]}
                 items.append((f["text"], read_wav(args.audio_dir / f["file"]), [seg], CATEGORY_MAP.get(f["category"], f["category"])))
         configs = [
-            ("static + contextual hotwords, homophones on", dict()),
-            ("static hotwords only", dict(contextual=False)),
-            ("contextual hotwords only", dict(hotwords=False)),
-            ("no hotwords", dict(hotwords=False, contextual=False)),
-            ("all hotwords, homophone/pinyin matching off", dict(homophones=False)),
-            ("no hotwords, homophone/pinyin matching off", dict(hotwords=False, contextual=False, homophones=False)),
+            ("contextual hotwords (default), homophone/pinyin matching on", dict()),
+            ("static + contextual hotwords", dict(static_hotwords=True)),
+            ("static hotwords only", dict(static_hotwords=True, contextual=False)),
+            ("no hotwords", dict(hotwords=False)),
+            ("contextual hotwords, homophone/pinyin matching off", dict(homophones=False)),
+            ("no hotwords, homophone/pinyin matching off", dict(hotwords=False, homophones=False)),
         ]
         print(f"\n## ablations (offline, {'stream + 16 utterances' if args.ablations == 'all' else 'stream'})\n")
         print("| configuration | banned recall localized | rule | false alerts | CER | decodes |")

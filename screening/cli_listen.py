@@ -18,7 +18,7 @@ def register(sub) -> None:
     p.add_argument("--realtime", action="store_true", help="按 1 倍速播放文件，模拟直播（用于测延迟）")
     p.add_argument("--format", "-f", default="text", choices=("jsonl", "text"), help="输出格式 (默认 text)")
     p.add_argument("--category", "-c", default="general", choices=CATEGORIES, help="商品品类 (默认 general)")
-    p.add_argument("--no-hotwords", action="store_true", help="不把词库术语作为 Whisper 热词")
+    p.add_argument("--no-hotwords", action="store_true", help="关闭热词（默认按转写中读音相近的词库术语动态提示 Whisper）")
     p.add_argument("--partials", action="store_true", help="同时输出未定稿的转写 (final=false)")
     p.add_argument("--lexicons", help="词库目录（默认使用内置词库）")
     p.add_argument("--save", action="store_true", help="把转写和提醒写入数据库（合规留档）")

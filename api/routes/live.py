@@ -420,8 +420,8 @@ async def get_session(sid: str, request: Request):
     if rec is None:
         raise api_error(404, "会话不存在", "session not found", "session_not_found")
     h = _get(request, sid)
-    if h is not None:
-        rec["status"] = h.status if not (h.ended and h.task and not h.task.done()) else rec["status"]
+    if h is not None:  # this process runs it: the in-memory status is the newest
+        rec["status"] = h.status
         rec["live"] = not h.ended
         rec["error"] = rec["error"] or h.error
     else:

@@ -91,9 +91,10 @@ class AsrEngine:
 @dataclass
 class LiveOptions:
     category: str = "general"
-    hotwords: bool = True
-    hotword_chars: int = 80
+    hotwords: bool = True  # False: no biasing at all (neither list below)
     contextual: bool = True  # bias the next decode towards lexicon terms that sound like the hypothesis
+    static_hotwords: bool = False  # a fixed lexicon-wide list too; measured: more false alerts, no recall gain
+    hotword_chars: int = 80
     homophones: bool = True  # False: ignore findings made only through homophone/pinyin matching (bench)
     partials: bool = False  # also emit non-final transcript events
     confirm_s: float = 0.2
@@ -132,10 +133,11 @@ class LiveSession:
         self.screener = screener
         self.options = options or LiveOptions()
         self.clock = clock
-        hot = hotword_string(screener.lexicon, self.options.category, max_chars=self.options.hotword_chars) \
-            if self.options.hotwords else None
+        opts = self.options
+        hot = hotword_string(screener.lexicon, opts.category, max_chars=opts.hotword_chars) \
+            if opts.hotwords and opts.static_hotwords else None
         self.hotwords = hot
-        biaser = NearTermFinder(screener.lexicon, self.options.category).near if self.options.contextual else None
+        biaser = NearTermFinder(screener.lexicon, opts.category).near if opts.hotwords and opts.contextual else None
         self.transcriber = StreamingTranscriber(engine.decoder, lock=engine.lock, hotwords=hot,
                                                 config=self.options.stream, hallucinations=hallucinations,
                                                 biaser=biaser)
