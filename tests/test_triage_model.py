@@ -163,5 +163,8 @@ def test_rule_layer_catches_contacts_and_spares_payment_questions():
 
 
 def test_models_dir_manifests_are_valid_json():
-    for p in MODELS_DIR.glob("*/manifest.json"):
-        json.loads(p.read_text(encoding="utf-8"))
+    manifests = list(MODELS_DIR.glob("*/manifest.json"))
+    assert manifests, "no model manifests committed"
+    for p in manifests:
+        m = json.loads(p.read_text(encoding="utf-8"))
+        assert m.get("name") and m.get("backend"), p
