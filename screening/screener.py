@@ -27,7 +27,8 @@ _jieba_lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def jieba_ready():
+    """jieba with its dictionary loaded once per process (thread-safe, quiet)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -38,7 +39,7 @@ def _jieba():
 
 def _tokens(text: str) -> list[tuple[int, int]]:
     spans, pos = [], 0
-    for tok in _jieba().cut(text, HMM=False):
+    for tok in jieba_ready().cut(text, HMM=False):
         spans.append((pos, pos + len(tok)))
         pos += len(tok)
     return spans
@@ -46,7 +47,7 @@ def _tokens(text: str) -> list[tuple[int, int]]:
 
 def _word_len(text: str, pos: int) -> int:
     """Length of the longest jieba dictionary word starting at ``pos`` (1 if none)."""
-    freq = _jieba().dt.FREQ
+    freq = jieba_ready().dt.FREQ
     for n in (4, 3, 2):
         w = text[pos : pos + n]
         if len(w) == n and freq.get(w):
@@ -56,7 +57,7 @@ def _word_len(text: str, pos: int) -> int:
 
 def _may_straddle(text: str, pos: int) -> bool:
     """Is there a dictionary word that contains both text[pos-1] and text[pos]?"""
-    freq = _jieba().dt.FREQ
+    freq = jieba_ready().dt.FREQ
     for a in range(max(0, pos - 3), pos):
         for b in range(pos + 1, min(len(text), a + 4) + 1):
             if freq.get(text[a:b]):

@@ -10,9 +10,7 @@ The HTML is self-contained: inline CSS and SVG, no scripts, no external resource
 from __future__ import annotations
 
 import html
-import logging
 import re
-import threading
 from collections import Counter
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -26,17 +24,15 @@ STOP = set("""
 知道 觉得 需要 时候 一直 真的 自己 我们 你们 他们 收到 商品 产品 问题 有点 不是 没有 不能 不会 一样 好的 谢谢
 """.split())
 _WORD = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,8}$")
-_lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
 def _posseg():
-    import jieba
     import jieba.posseg as pseg
 
-    jieba.setLogLevel(logging.WARNING)
-    with _lock:
-        jieba.initialize()
+    from screening.screener import jieba_ready
+
+    jieba_ready()
     return pseg
 
 
